@@ -1,0 +1,198 @@
+"""The `nianbao` command (reference draft-file.md, "The command line").
+
+`nianbao` alone opens the application; the sub-commands work on draft files and the store. Every answer
+is for a clerk: bad input gives exit status 2 and one line saying what is wrong, never a traceback.
+Qt is imported only when the window is opened, so the sub-commands start fast and run without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from forms import checks
+from forms.draft import (
+    Draft,
+    DraftError,
+    from_dict,
+    new_draft,
+    read_draft,
+    template_for_year,
+    to_dict,
+    write_draft,
+)
+from forms.store import Store, StoreError
+from forms.template import TemplateError, available_templates
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+class Refusal(Exception):
+    """Input the command cannot use: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own messages, kept to one line plus usage
+        self.print_usage(sys.stderr)
+        print(f"nianbao：参数错误：{message}", file=sys.stderr)
+        sys.exit(EXIT_UNUSABLE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="nianbao", description="年报 — 政府信息公开工作年度报告")
+    sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    c = sub.add_parser("check", help="检查草稿文件：勾稽关系、数字格式、空格、必填部分")
+    c.add_argument("file")
+    c.add_argument("--json", action="store_true", help="以 JSON 列表输出")
+
+    n = sub.add_parser("new", help="新建空白草稿文件")
+    n.add_argument("--template", choices=available_templates(), help="报告格式（默认按年度选择）")
+    n.add_argument("--body", required=True, help="机关全称")
+    n.add_argument("--year", required=True, type=int, help="报告年度")
+    n.add_argument("-o", "--output", required=True, help="输出文件（.nianbao.json）")
+    n.add_argument("--force", action="store_true", help="覆盖已有文件")
+
+    sub.add_parser("drafts", help="列出本机保存的草稿")
+
+    s = sub.add_parser("save", help="把草稿文件存入本机草稿库")
+    s.add_argument("file")
+
+    d = sub.add_parser("dump", help="把草稿库中的一份草稿写成文件")
+    d.add_argument("id", type=int)
+    d.add_argument("-o", "--output", required=True)
+    d.add_argument("--force", action="store_true", help="覆盖已有文件")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            return open_application()
+        return COMMANDS[args.command](args)
+    except (Refusal, DraftError, TemplateError, StoreError) as exc:
+        print(f"nianbao：{exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        return 130
+
+
+# --- Commands ------------------------------------------------------------------------------------------------
+
+
+def cmd_check(args) -> int:
+    draft = read_draft(args.file)
+    problems = checks.check(draft)
+    if args.json:
+        print(json.dumps([p.to_json() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        print(f"{draft.body} {draft.year} 年（{draft.tpl.name}）")
+        for p in problems:
+            print(f"{SEVERITY_NAMES[p.severity]} [{p.rule}] {p.message}")
+        n_err = sum(p.severity == "error" for p in problems)
+        n_warn = sum(p.severity == "warning" for p in problems)
+        print(f"共 {n_err} 个错误，{n_warn} 个警告。" if problems else "没有发现问题。")
+    return EXIT_ERRORS if any(p.severity == "error" for p in problems) else EXIT_OK
+
+
+def cmd_new(args) -> int:
+    template = args.template or template_for_year(args.year)
+    if not args.body.strip():
+        raise Refusal("机关全称不能为空")
+    draft = new_draft(template, args.body.strip(), args.year)
+    from_dict(to_dict(draft))  # the same validation every file gets (year range, ...)
+    out = writable_output(args.output, args.force)
+    write_output(draft, out)
+    print(f"已新建 {out}（{draft.tpl.name}）")
+    return EXIT_OK
+
+
+def cmd_drafts(args) -> int:
+    store = open_store()
+    infos = store.list()
+    if not infos:
+        print("草稿库是空的。")
+    for info in infos:
+        print(f"{info.id:>4}  {info.year}  {info.body}  {info.template}  {info.updated}  {state_text(info.state)}"
+              + ("  示例" if info.is_sample else ""))
+    return EXIT_OK
+
+
+def cmd_save(args) -> int:
+    draft = read_draft(args.file)
+    store = open_store()
+    info = store.create(to_dict(draft), state=checks.state_of(draft), summary=f"从文件 {Path(args.file).name} 存入")
+    print(f"已存入草稿库，编号 {info.id}：{info.body} {info.year} 年")
+    return EXIT_OK
+
+
+def cmd_dump(args) -> int:
+    store = open_store()
+    _, data = store.load(args.id)
+    draft = from_dict(data)
+    out = writable_output(args.output, args.force)
+    write_output(draft, out)
+    print(f"已写出 {out}")
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "new": cmd_new, "drafts": cmd_drafts, "save": cmd_save, "dump": cmd_dump}
+
+
+# --- Helpers -------------------------------------------------------------------------------------------------
+
+
+def state_text(state: dict | None) -> str:
+    if not state:
+        return ""
+    if state.get("errors"):
+        return f"{state['errors']} 个错误"
+    if state.get("warnings"):
+        return f"{state['warnings']} 个警告"
+    return "可以导出"
+
+
+def writable_output(path: str, force: bool) -> Path:
+    """An output path the clerk can write, or a refusal that says why (before anything is written)."""
+    out = Path(path)
+    if out.is_dir():
+        raise Refusal(f"{out} 是文件夹，请给出文件名")
+    if not out.parent.exists():
+        raise Refusal(f"文件夹 {out.parent} 不存在")
+    if out.exists() and not force:
+        raise Refusal(f"{out} 已存在；如要覆盖请加 --force")
+    return out
+
+
+def write_output(draft: Draft, out: Path) -> None:
+    try:
+        write_draft(draft, out)
+    except OSError as exc:
+        raise Refusal(f"无法写入 {out}（{exc.strerror or exc}）") from None
+
+
+def open_store() -> Store:
+    store = Store()
+    if store.recovered_from:
+        print(f"注意：原草稿库文件已损坏或不是年报草稿库，已移到 {store.recovered_from} 保留，现已新建草稿库。",
+              file=sys.stderr)
+    from desktop_app.samples import seed_samples
+
+    seed_samples(store)
+    return store
+
+
+def open_application() -> int:
+    """For now the command line: shows the drafts library and the commands."""
+    cmd_drafts(None)
+    print()
+    build_parser().print_help()
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
