@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -55,6 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--year", required=True, type=int, help="报告年度")
     n.add_argument("-o", "--output", required=True, help="输出文件（.nianbao.json）")
     n.add_argument("--force", action="store_true", help="覆盖已有文件")
+
+    e = sub.add_parser("export", help="导出 Word 报告和/或 Excel 统计附表")
+    e.add_argument("file")
+    e.add_argument("--docx", metavar="OUT", help="Word 报告（.docx）")
+    e.add_argument("--xlsx", metavar="OUT", help="Excel 统计附表（.xlsx）")
+    e.add_argument("--draft", action="store_true", help="导出征求意见稿（每页标注“征求意见稿”；有错误时只能这样导出）")
+
+    i = sub.add_parser("import", help="从 Word 报告、Excel 附表或旧版草稿文件生成草稿文件")
+    i.add_argument("source")
+    i.add_argument("-o", "--output", required=True, help="输出草稿文件（.nianbao.json）")
+    i.add_argument("--force", action="store_true", help="覆盖已有文件")
 
     sub.add_parser("drafts", help="列出本机保存的草稿")
 
@@ -140,7 +152,69 @@ def cmd_dump(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"check": cmd_check, "new": cmd_new, "drafts": cmd_drafts, "save": cmd_save, "dump": cmd_dump}
+def cmd_export(args) -> int:
+    from exporters.docx import write_docx
+    from exporters.xlsx import write_xlsx
+
+    draft = read_draft(args.file)
+    if not args.docx and not args.xlsx:
+        raise Refusal("请用 --docx 和/或 --xlsx 给出要导出的文件")
+    outputs = [(writable_output(p, force=True), writer) for p, writer in
+               ((args.docx, write_docx), (args.xlsx, write_xlsx)) if p]
+    errors = [p for p in checks.check(draft) if p.severity == "error"]
+    if errors and not args.draft:
+        print(f"草稿还有 {len(errors)} 个错误，没有导出。改正后再导出，或用 --draft 导出征求意见稿：", file=sys.stderr)
+        for p in errors:
+            print(f"错误 [{p.rule}] {p.message}", file=sys.stderr)
+        return EXIT_ERRORS
+    for out, writer in outputs:
+        try:
+            if writer is write_docx:
+                writer(draft, out, draft_mark=args.draft)
+            else:
+                writer(draft, out)
+        except OSError as exc:
+            raise Refusal(f"无法写入 {out}（{exc.strerror or exc}）") from None
+        print(f"已导出 {out}" + ("（征求意见稿）" if args.draft else ""))
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from exporters.safety import SourceError
+
+    out = writable_output(args.output, args.force)
+    try:
+        result = read_source(Path(args.source))
+    except SourceError as exc:
+        raise Refusal(str(exc)) from None
+    for line in result.unread:
+        print(f"未能读取：{line}")
+    for p in checks.check(result.draft):
+        if p.severity == "error" and p.rule != "REQUIRED":
+            print(f"原文不相符 [{p.rule}] {p.message}")
+    write_output(result.draft, out)
+    print(f"已导入 {out}：{result.draft.body} {result.draft.year} 年（{result.draft.tpl.name}）")
+    return EXIT_OK
+
+
+def read_source(path: Path):
+    """A draft from a Word report, an Excel annex or a draft file (of any format_version)."""
+    from exporters.importing import ImportResult
+    from exporters.read_docx import read_docx
+    from exporters.read_xlsx import read_xlsx
+
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return read_docx(path)
+    if suffix == ".xlsx":
+        return read_xlsx(path)
+    if suffix == ".json":
+        return ImportResult(read_draft(path))
+    raise Refusal(f"{path.name}：只能导入 .docx、.xlsx 或 .nianbao.json 文件")
+
+
+COMMANDS = {"check": cmd_check, "new": cmd_new, "export": cmd_export, "import": cmd_import,
+            "drafts": cmd_drafts, "save": cmd_save, "dump": cmd_dump}
 
 
 # --- Helpers -------------------------------------------------------------------------------------------------
@@ -161,8 +235,10 @@ def writable_output(path: str, force: bool) -> Path:
     out = Path(path)
     if out.is_dir():
         raise Refusal(f"{out} 是文件夹，请给出文件名")
-    if not out.parent.exists():
+    if not out.parent.is_dir():
         raise Refusal(f"文件夹 {out.parent} 不存在")
+    if not os.access(out.parent, os.W_OK):
+        raise Refusal(f"文件夹 {out.parent} 不可写")
     if out.exists() and not force:
         raise Refusal(f"{out} 已存在；如要覆盖请加 --force")
     return out
