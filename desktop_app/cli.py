@@ -180,6 +180,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
+    from exporters.importing import read_source
     from exporters.safety import SourceError
 
     out = writable_output(args.output, args.force)
@@ -195,22 +196,6 @@ def cmd_import(args) -> int:
     write_output(result.draft, out)
     print(f"已导入 {out}：{result.draft.body} {result.draft.year} 年（{result.draft.tpl.name}）")
     return EXIT_OK
-
-
-def read_source(path: Path):
-    """A draft from a Word report, an Excel annex or a draft file (of any format_version)."""
-    from exporters.importing import ImportResult
-    from exporters.read_docx import read_docx
-    from exporters.read_xlsx import read_xlsx
-
-    suffix = path.suffix.lower()
-    if suffix == ".docx":
-        return read_docx(path)
-    if suffix == ".xlsx":
-        return read_xlsx(path)
-    if suffix == ".json":
-        return ImportResult(read_draft(path))
-    raise Refusal(f"{path.name}：只能导入 .docx、.xlsx 或 .nianbao.json 文件")
 
 
 COMMANDS = {"check": cmd_check, "new": cmd_new, "export": cmd_export, "import": cmd_import,
@@ -263,11 +248,10 @@ def open_store() -> Store:
 
 
 def open_application() -> int:
-    """For now the command line: shows the drafts library and the commands."""
-    cmd_drafts(None)
-    print()
-    build_parser().print_help()
-    return EXIT_OK
+    """The window. Qt is imported only here, so the sub-commands run without a display."""
+    from desktop_app.app import main as app_main
+
+    return app_main([sys.argv[0]])
 
 
 if __name__ == "__main__":

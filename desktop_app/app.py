@@ -1,0 +1,43 @@
+"""Starting the application: one QApplication, Chinese translations for Qt's own buttons, the store in the
+user's data dir (with the bundled samples on first start), the main window."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop_app.main_window import MainWindow
+from desktop_app.samples import seed_samples
+from forms.store import Store, StoreError
+
+
+def install_translations(app: QApplication) -> None:
+    """Qt's own dialogs (file dialogs, print dialogs, standard buttons) in Simplified Chinese."""
+    path = QLibraryInfo.path(QLibraryInfo.TranslationsPath)
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        translator = QTranslator(app)
+        if translator.load(name, path):
+            app.installTranslator(translator)
+    QLocale.setDefault(QLocale(QLocale.Chinese, QLocale.China))
+
+
+def main(argv: list[str] | None = None) -> int:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("nianbao")
+    app.setApplicationDisplayName("年报")
+    install_translations(app)
+    try:
+        store = Store()
+        seed_samples(store)
+    except StoreError as exc:
+        QMessageBox.critical(None, "年报", f"无法打开草稿库：{exc}")
+        return 2
+    window = MainWindow(store)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
