@@ -52,6 +52,7 @@ class Paragraph:
 class Heading:
     text: str  # 一、总体情况
     section: str | None = None
+    new_page: bool = False  # an annex starts on a page of its own
 
 
 @dataclass
@@ -194,6 +195,6 @@ def build(draft: Draft, *, draft_mark: bool = False) -> Document:
         blocks.append(Closing(closing))
     annexes = [t for t in tpl.tables if t.id not in placed]
     for table in annexes:  # e.g. the legacy 统计表: printed after the report, as its annex
-        blocks.append(Heading(f"{ANNEX_HEADING}：{table.title}", None))
+        blocks.append(Heading(f"{ANNEX_HEADING}：{table.title}", None, new_page=True))
         blocks.append(table_block(draft, table, None))
     return Document(title_lines(draft), blocks, draft_mark, draft.body, draft.year, draft.template)
