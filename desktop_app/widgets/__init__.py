@@ -1,0 +1,1 @@
+"""Reusable widgets: the table grid (model, view)."""
