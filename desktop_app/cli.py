@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from forms import checks
+from forms import carryover, checks
 from forms.draft import (
     Draft,
     DraftError,
@@ -46,16 +46,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="nianbao", description="年报 — 政府信息公开工作年度报告")
     sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
-    c = sub.add_parser("check", help="检查草稿文件：勾稽关系、数字格式、空格、必填部分")
+    c = sub.add_parser("check", help="检查草稿文件：勾稽关系、数字格式、空格、必填部分、文字校对")
     c.add_argument("file")
     c.add_argument("--json", action="store_true", help="以 JSON 列表输出")
+    c.add_argument("--previous", metavar="LAST",
+                   help="对照上年报告（草稿库编号、草稿文件或上年的 .docx/.xlsx）：核对上年结转、现行有效件数和与上年雷同的文字")
 
-    n = sub.add_parser("new", help="新建空白草稿文件")
+    n = sub.add_parser("new", help="新建草稿文件（空白，或从上年报告开始）")
     n.add_argument("--template", choices=available_templates(), help="报告格式（默认按年度选择）")
     n.add_argument("--body", required=True, help="机关全称")
     n.add_argument("--year", required=True, type=int, help="报告年度")
     n.add_argument("-o", "--output", required=True, help="输出文件（.nianbao.json）")
-    n.add_argument("--force", action="store_true", help="覆盖已有文件")
+    n.add_argument("--from", dest="from_last", metavar="LAST",
+                   help="从上年报告开始（草稿库编号、草稿文件或上年的 .docx/.xlsx）：填入上年结转，复制文字")
+    n.add_argument("--force", action="store_true", help="覆盖已有文件；草稿库中已有同一机关同一年度的草稿时也新建")
 
     e = sub.add_parser("export", help="导出 Word 报告和/或 Excel 统计附表")
     e.add_argument("file")
@@ -98,11 +102,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_check(args) -> int:
     draft = read_draft(args.file)
-    problems = checks.check(draft)
+    previous = load_last(args.previous) if args.previous else None
+    problems = checks.check(draft, previous=previous)
+    notice = previous_notice(draft, previous) if previous is not None else ""
     if args.json:
+        if notice:
+            print(notice, file=sys.stderr)
         print(json.dumps([p.to_json() for p in problems], ensure_ascii=False, indent=2))
     else:
         print(f"{draft.body} {draft.year} 年（{draft.tpl.name}）")
+        if previous is not None:
+            print(f"对照上年报告：{previous.body} {previous.year} 年（{previous.tpl.name}）")
+        if notice:
+            print(notice)
         for p in problems:
             print(f"{SEVERITY_NAMES[p.severity]} [{p.rule}] {p.message}")
         n_err = sum(p.severity == "error" for p in problems)
@@ -117,9 +129,27 @@ def cmd_new(args) -> int:
         raise Refusal("机关全称不能为空")
     draft = new_draft(template, args.body.strip(), args.year)
     from_dict(to_dict(draft))  # the same validation every file gets (year range, ...)
+    result = None
+    if args.from_last:
+        previous = load_last(args.from_last)
+        if previous.year >= args.year:
+            raise Refusal(f"上年报告是 {previous.year} 年度的，应早于本报告的年度 {args.year}")
+        result = carryover.start_from(previous, body=draft.body, year=draft.year, template=template)
+        draft = result.draft
     out = writable_output(args.output, args.force)
+    existing = carryover.existing_draft(open_store(), draft.body, draft.year)
+    if existing is not None and not args.force:
+        raise Refusal(f"草稿库中已有{draft.body} {draft.year} 年的草稿（编号 {existing.id}）；"
+                      "如确要另起一份，请加 --force")
     write_output(draft, out)
     print(f"已新建 {out}（{draft.tpl.name}）")
+    if result is not None:
+        print(f"从上年报告开始：{previous.body} {previous.year} 年（{previous.tpl.name}）")
+        for note in result.notes:
+            print(f"  {note}")
+        notice = previous_notice(draft, previous)
+        if notice:
+            print(notice)
     return EXIT_OK
 
 
@@ -203,6 +233,44 @@ COMMANDS = {"check": cmd_check, "new": cmd_new, "export": cmd_export, "import": 
 
 
 # --- Helpers -------------------------------------------------------------------------------------------------
+
+
+def load_last(spec: str) -> Draft:
+    """Last year's report, named as the clerk names it: a draft id in the store (an integer that is not a
+    file name), a draft file, or last year's Word report / Excel annex (read by the importer)."""
+    path = Path(spec)
+    if spec.strip().isdigit() and not path.exists():
+        _, data = open_store().load(int(spec))
+        return from_dict(data, f"草稿库编号 {spec.strip()}")
+    if path.suffix.lower() in (".docx", ".xlsx"):
+        return read_office_report(path)
+    return read_draft(path)
+
+
+def read_office_report(path: Path) -> Draft:
+    try:
+        from exporters.importing import read_source
+        from exporters.safety import SourceError
+    except ImportError:
+        raise Refusal("这一版本还不能读取 Word/Excel 报告，请改用草稿文件或草稿库编号") from None
+    if not path.is_file():
+        raise Refusal(f"{path.name}：文件不存在")
+    try:
+        return read_source(path).draft
+    except SourceError as exc:
+        raise Refusal(str(exc)) from None
+    except ImportError:  # the readers of .docx / .xlsx are not installed in this version
+        raise Refusal(f"这一版本还不能读取 {path.suffix.lower()} 文件，请改用草稿文件或草稿库编号") from None
+
+
+def previous_notice(draft: Draft, previous: Draft) -> str:
+    """A line when the report given as last year's is of another year or body than expected."""
+    notes = []
+    if previous.year != draft.year - 1:
+        notes.append(f"所给上年报告是 {previous.year} 年度的，不是 {draft.year - 1} 年度")
+    if previous.body != draft.body:
+        notes.append(f"所给上年报告的机关是“{previous.body}”，不是“{draft.body}”")
+    return f"注意：{'；'.join(notes)}。" if notes else ""
 
 
 def state_text(state: dict | None) -> str:

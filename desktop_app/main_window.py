@@ -41,7 +41,7 @@ BANNER_STYLES = {
 class ReportView(QWidget):
     """The open report: a banner for what the clerk must know, a toolbar, and the editor."""
 
-    def __init__(self, session: DraftSession, parent=None):
+    def __init__(self, session: DraftSession, prompts: Prompts, parent=None):
         super().__init__(parent)
         from desktop_app.pages.report_page import ReportPage
 
@@ -49,12 +49,9 @@ class ReportView(QWidget):
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.hide()
-        self.title = QLabel(f"{session.draft.body} {session.draft.year}年（{session.tpl.name}）")
-        self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
-        self.page = ReportPage(session)
+        self.page = ReportPage(session, prompts)
         self.buttons: dict[str, QPushButton] = {}
         bar = QHBoxLayout()
-        bar.addWidget(self.title)
         bar.addStretch(1)
         for key, text in (("library", "返回草稿库"), ("preview", "预览…"), ("export", "导出…"), ("history", "历史版本…")):
             self.buttons[key] = QPushButton(text)
@@ -239,7 +236,7 @@ class MainWindow(QMainWindow):
         session.saved.connect(lambda t: self.save_label.setText(f"已保存 {t}"))
         session.save_failed.connect(self._save_failed)
         session.conflict.connect(self._conflict)
-        self.view = ReportView(session)
+        self.view = ReportView(session, self.prompts)
         self.view.buttons["library"].clicked.connect(self.show_library)
         self.view.buttons["export"].clicked.connect(self.export_report)
         self.view.buttons["preview"].clicked.connect(self.preview)

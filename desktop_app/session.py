@@ -220,7 +220,9 @@ class DraftSession(QObject):
     def _after_change(self) -> None:
         self._recompute()
         self.dirty = True
-        if not self.stopped:
+        # Start the timer on the first unsaved change only, never restart it: a clerk typing without pause
+        # is still saved within AUTOSAVE_MS (restarting would postpone the save until they stop).
+        if not self.stopped and not self._timer.isActive():
             self._timer.start()
 
     def _recompute(self) -> None:

@@ -22,17 +22,36 @@ MAX_LISTED = 5  # cells named in a message before "等 N 个"
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where in the text of a part a problem sits: the paragraph (0-based; paragraphs are separated by
+    "\n"), the character offset in it and the length of the marked text."""
+
+    paragraph: int
+    offset: int
+    length: int
+
+    def to_json(self) -> dict:
+        return {"paragraph": self.paragraph, "offset": self.offset, "length": self.length}
+
+
+@dataclass(frozen=True)
 class Problem:
     severity: str  # error | warning | info
     rule: str
     cells: tuple[str, ...]
     message: str
     section: str | None = None  # the part a text problem belongs to
+    places: tuple[Place, ...] = ()  # where in that part (text problems), in reading order
+    fix: str | None = None  # id of the automatic fix offered (forms.textcheck.FIXES), None when there is none
 
     def to_json(self) -> dict:
         out = {"severity": self.severity, "rule": self.rule, "cells": list(self.cells), "message": self.message}
         if self.section:
             out["section"] = self.section
+        if self.places:
+            out["places"] = [p.to_json() for p in self.places]
+        if self.fix:
+            out["fix"] = self.fix
         return out
 
 
@@ -98,14 +117,22 @@ def derived_values(draft: Draft) -> dict[str, Number | None]:
 # --- The checks ----------------------------------------------------------------------------------------------
 
 
-def check(draft: Draft) -> list[Problem]:
-    """Every problem of the draft, errors first, each in the template's order."""
+def check(draft: Draft, previous: Draft | None = None) -> list[Problem]:
+    """Every problem of the draft, errors first, each in the template's order. The text checks
+    (forms.textcheck) always run; with `previous` (last year's report of the same body) the checks across
+    years (forms.crossyear) and the comparison with last year's text run too."""
+    from forms import crossyear, textcheck  # they build on Problem and the values above
+
     tpl = draft.tpl
     problems: list[Problem] = []
     problems += check_formats(tpl, draft.values)
     problems += check_identities(tpl, draft.values)
     problems += check_blanks(tpl, draft.values)
     problems += check_required(tpl, draft)
+    problems += textcheck.check_text(draft)
+    if previous is not None:
+        problems += crossyear.check_cross_year(draft, previous)
+        problems += textcheck.check_copied(draft, previous)
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(problems, key=lambda p: order[p.severity])
 
@@ -159,8 +186,8 @@ def _check_identity(tpl: Template, values, ident: Identity, memo: dict) -> Probl
                    f"（{rule.explain}），{fix}")
         return Problem(rule.severity, rule.id, (ident.total,) + ident.right, message)
     left = [effective_value(tpl, values, c, memo) for c in ident.left]
-    if all(v is None for v in left + right):
-        return None
+    if any(v is None for v in left + right):
+        return None  # a comparison with a blank term cannot be judged yet; the blank is warned (BLANK)
     lsum = sum(v for v in left if v is not None)
     rsum = sum(v for v in right if v is not None)
     holds = lsum == rsum if ident.op == "==" else lsum <= rsum

@@ -24,3 +24,12 @@ def deadline_text(body_type: str, year: int) -> str:
         return "乡镇、街道的报告期限由上级规定（条例未规定统一日期）"
     basis = "条例第四十九条" if year >= 2019 else "2007年条例第三十一条"
     return f"应于{d.year}年{d.month}月{d.day}日前公布（{basis}）"
+
+
+def export_after_deadline(body_type: str, year: int, today: date) -> str | None:
+    """What an exporter or the application notes when the report on `year` is exported after its statutory
+    deadline; None before it, or when the body has no statutory date (townships)."""
+    d = deadline(body_type, year)
+    if d is None or today <= d:
+        return None
+    return f"已超过法定公布期限（{deadline_text(body_type, year)}）"

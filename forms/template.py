@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
 
@@ -169,6 +170,57 @@ class Derived:
     parts: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CrossYear:
+    """A figure of this year that follows from last year's report (reference §5 XY-CARRY, XY-STOCK):
+    this == sum(previous) + sum(plus) - sum(minus), where `previous` is read from last year's draft and
+    `plus`/`minus` from this year's. Every id is one of this template's; a draft of another format is first
+    translated into them through `Template.mapping_from`. `carry`: starting a report from last year's copies
+    `previous` into `this` (only for a plain "this = one cell of last year")."""
+
+    rule: str
+    this: str
+    previous: tuple[str, ...]
+    plus: tuple[str, ...] = ()
+    minus: tuple[str, ...] = ()
+    carry: bool = False
+    label: str = ""  # what `this` is, for messages: "上年结转"
+    previous_label: str = ""  # what `previous` is called in last year's report (from the template)
+    entry: int = 0  # index of the [[cross_year]] entry, shared by the instances of one foreach
+
+
+N_GROUP = r"(?<![\d.])(?P<n>\d[\d,]*(?:\.\d+)?)"
+
+
+@dataclass(frozen=True)
+class NarrativeFigure:
+    """A phrase of the narrative that states a figure the tables hold (reference §5 TXT-TBL). `pattern` has
+    the group `n` (the number); `values` are cell ids or derived keys whose sum the number must equal;
+    `within`: the phrase counts only after this topic (the nearest topic before it in the clause)."""
+
+    name: str
+    pattern: re.Pattern
+    values: tuple[str, ...]
+    within: re.Pattern | None = None
+    money: bool = False
+
+
+@dataclass
+class Mapping:
+    """How a draft of another (earlier) format reads in this one: only exact counterparts are mapped; every
+    other cell of the source is in `none`, with the reason it has no counterpart."""
+
+    source: str  # template id of the earlier format
+    label: str  # how messages name it: "2019年格式"
+    cells: dict[str, str]  # source cell id -> this template's cell id
+    none: dict[str, str]  # source cell id -> why it has no counterpart
+    sections: dict[str, str]  # source part key -> this template's part key
+    sections_none: dict[str, str]  # source part key -> why it has no counterpart
+
+    def target_ids(self) -> set[str]:
+        return set(self.cells.values())
+
+
 @dataclass
 class Template:
     id: str
@@ -186,6 +238,9 @@ class Template:
     cells: dict[str, Cell] = field(default_factory=dict)
     # cell id -> the identity that computes it (the first one declared, when two agree on a corner cell)
     computed_by: dict[str, Identity] = field(default_factory=dict)
+    cross_year: tuple[CrossYear, ...] = ()
+    narrative_figures: tuple[NarrativeFigure, ...] = ()
+    mappings: dict[str, Mapping] = field(default_factory=dict)  # source template id -> Mapping
 
     def table(self, table_id: str) -> Table:
         for t in self.tables:
@@ -209,6 +264,22 @@ class Template:
     @property
     def input_cells(self) -> list[Cell]:
         return [c for t in self.tables for c in t.cells if c.id not in self.computed_by]
+
+    @property
+    def short_name(self) -> str:
+        """'2021年格式' — the name without its document number."""
+        return self.name.split("（")[0]
+
+    def derived_item(self, key: str) -> Derived | None:
+        return next((d for d in self.derived if d.key == key), None)
+
+    def mapping_from(self, source_id: str) -> Mapping | None:
+        """How a draft of format `source_id` reads in this one (the identity for this format itself);
+        None when the template declares no mapping from that format."""
+        if source_id == self.id:
+            return Mapping(self.id, self.short_name, {c: c for c in self.cells}, {},
+                           {k: k for k in self.section_keys}, {})
+        return self.mappings.get(source_id)
 
     def describe(self, cell_id: str) -> str:
         """'表三“（一）予以公开”行“自然人”列' — a cell in the table's own words."""
@@ -236,22 +307,25 @@ def load_template(template_id: str) -> Template:
     return load_template_file(path)
 
 
-def load_template_file(path: Path) -> Template:
+def load_template_file(path: Path, *, with_mappings: bool = True) -> Template:
+    """`with_mappings` False skips the [[mappings]] section (used to load the source format of a mapping
+    without loading its own sources in turn)."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(f"{Path(path).name}：无法读取：{exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"{Path(path).name}：不是有效的 TOML：{exc}") from exc
-    return _Builder(Path(path), data).build()
+    return _Builder(Path(path), data, with_mappings).build()
 
 
 class _Builder:
     """Turns the parsed TOML into a Template, checking every reference as it goes."""
 
-    def __init__(self, path: Path, data: dict):
+    def __init__(self, path: Path, data: dict, with_mappings: bool = True):
         self.path = path
         self.data = data
+        self.with_mappings = with_mappings
 
     def fail(self, where: str, problem: str) -> TemplateError:
         return TemplateError(f"模板文件 {self.path.name}：{where}：{problem}")
@@ -300,6 +374,9 @@ class _Builder:
             if ident.computed and ident.total not in computed_by:
                 computed_by[ident.total] = ident
         self.check_cycles(computed_by)
+        cross_year = tuple(self.build_cross_year(tables, cells, rules))
+        figures = tuple(self.build_narrative_figures(cells, derived))
+        mappings = self.build_mappings(cells, parts) if self.with_mappings else {}
         tpl = Template(
             id=tid,
             name=self.need(d, "name", "文件头"),
@@ -315,6 +392,9 @@ class _Builder:
             path=self.path,
             cells=cells,
             computed_by=computed_by,
+            cross_year=cross_year,
+            narrative_figures=figures,
+            mappings=mappings,
         )
         return tpl
 
@@ -486,6 +566,136 @@ class _Builder:
                 if key in cells:
                     raise self.fail(where, f"派生数 key “{key}” 与单元格 id 重复")
                 out.append(Derived(key, spec.get("label", key), self.substitute(spec.get("parts"), subst, cells, where)))
+        return out
+
+    def build_cross_year(self, tables, cells, rules) -> list[CrossYear]:
+        """[[cross_year]]: rule, this, previous (one id or a list), optional plus/minus lists, foreach,
+        carry, label, previous_label."""
+        out = []
+        for i, spec in enumerate(self.data.get("cross_year", [])):
+            rule = self.need(spec, "rule", f"第 {i + 1} 个跨年核对")
+            where = f"跨年核对 {rule}"
+            if rule not in rules:
+                raise self.fail(where, f"规则“{rule}”未在 [rules] 中声明")
+            unknown = set(spec) - {"rule", "this", "previous", "plus", "minus", "foreach", "carry", "label",
+                                   "previous_label"}
+            if unknown:
+                raise self.fail(where, f"不认识的键“{'、'.join(sorted(unknown))}”")
+            carry = spec.get("carry", False)
+            if not isinstance(carry, bool):
+                raise self.fail(where, "carry 应为 true 或 false")
+            label = spec.get("label", rules[rule].name)
+            previous_label = spec.get("previous_label", label)
+            if not isinstance(label, str) or not isinstance(previous_label, str):
+                raise self.fail(where, "label、previous_label 应为文字")
+            this = self.need(spec, "this", where)
+            previous = spec.get("previous")
+            if isinstance(previous, str):
+                previous = [previous]
+            if previous is None:
+                raise self.fail(where, "缺少“previous”")
+            for subst in self.expand(spec, tables, where):
+                w = f"{where}（{', '.join(subst.values())}）" if subst else where
+                plus = self.substitute(spec["plus"], subst, cells, w) if "plus" in spec else ()
+                minus = self.substitute(spec["minus"], subst, cells, w) if "minus" in spec else ()
+                prev = self.substitute(previous, subst, cells, w)
+                if carry and (plus or minus or len(prev) != 1):
+                    raise self.fail(w, "carry = true 只能用于“本年某格 = 上年某格”（不能有 plus、minus）")
+                out.append(CrossYear(rule, self.substitute([this], subst, cells, w)[0], prev, plus, minus,
+                                     carry, label, previous_label, i))
+        return out
+
+    def build_narrative_figures(self, cells, derived) -> list[NarrativeFigure]:
+        """[[narrative_figures]]: name, pattern (a regular expression with one {n} where the number
+        stands), value (cell ids or derived keys: the number must equal their sum), optional within."""
+        derived_keys = {d.key for d in derived}
+        out = []
+        for i, spec in enumerate(self.data.get("narrative_figures", [])):
+            name = self.need(spec, "name", f"第 {i + 1} 个文字数字")
+            where = f"文字数字“{name}”"
+            raw = self.need(spec, "pattern", where)
+            if raw.count("{n}") != 1:
+                raise self.fail(where, "pattern 中应恰好有一个 {n}（数字所在的位置）")
+            pattern = self.regex(raw.replace("{n}", r"\s*" + N_GROUP + r"\s*"), where, "pattern")
+            values = spec.get("value")
+            if isinstance(values, str):
+                values = [values]
+            if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+                raise self.fail(where, "value 应为单元格 id 或派生数 key（或它们的列表）")
+            for v in values:
+                if v not in cells and v not in derived_keys:
+                    raise self.fail(where, f"引用了不存在的单元格或派生数“{v}”")
+            within = self.regex(spec["within"], where, "within") if "within" in spec else None
+            money = any(cells[v].kind == "money" for v in values if v in cells)
+            out.append(NarrativeFigure(name, pattern, tuple(values), within, money))
+        return out
+
+    def regex(self, text, where: str, key: str) -> re.Pattern:
+        if not isinstance(text, str):
+            raise self.fail(where, f"{key} 应为文字")
+        try:
+            return re.compile(text)
+        except re.error as exc:
+            raise self.fail(where, f"{key} 不是有效的正则表达式：{exc}") from None
+
+    def build_mappings(self, cells, parts) -> dict[str, Mapping]:
+        """[[mappings]]: from (an earlier format), label, identical (tables whose shared cell ids mean the
+        same), cells ([{from, to}]), none ([{match = glob, why}]), sections, sections_none. Every cell and
+        part of the source must be either mapped or listed with the reason it has none."""
+        out: dict[str, Mapping] = {}
+        part_keys = {p.key for p in parts}
+        for i, spec in enumerate(self.data.get("mappings", [])):
+            src_id = self.need(spec, "from", f"第 {i + 1} 个格式对应")
+            where = f"格式对应（来自 {src_id}）"
+            src_path = self.path.with_name(f"{src_id}.toml")
+            if src_id == self.path.stem:
+                raise self.fail(where, "不能对应自己")
+            if src_id in out:
+                raise self.fail(where, "重复声明")
+            if not re.fullmatch(r"[a-z0-9-]+", src_id) or not src_path.is_file():
+                raise self.fail(where, f"未知的报告格式“{src_id}”")
+            src = load_template_file(src_path, with_mappings=False)
+            mapped: dict[str, str] = {}
+            for tid in spec.get("identical", []):
+                if tid not in {t.id for t in src.tables} or not any(c.table == tid for c in cells.values()):
+                    raise self.fail(where, f"identical 中的表格“{tid}”不在两种格式中")
+                mapped.update({c.id: c.id for c in src.table(tid).cells if c.id in cells})
+            for pair in spec.get("cells", []):
+                frm, to = self.need(pair, "from", where), self.need(pair, "to", where)
+                if frm not in src.cells:
+                    raise self.fail(where, f"{src_id} 没有单元格“{frm}”")
+                if to not in cells:
+                    raise self.fail(where, f"引用了不存在的单元格“{to}”")
+                mapped[frm] = to
+            seen: dict[str, str] = {}
+            for frm, to in mapped.items():
+                if to in seen:
+                    raise self.fail(where, f"“{seen[to]}”和“{frm}”对应到同一个单元格“{to}”")
+                seen[to] = frm
+            none: dict[str, str] = {}
+            for entry in spec.get("none", []):
+                glob, why = self.need(entry, "match", where), self.need(entry, "why", where)
+                hits = [c for c in src.cells if fnmatchcase(c, glob) and c not in mapped]
+                if not hits:
+                    raise self.fail(where, f"none 中的“{glob}”不匹配 {src_id} 的任何未对应单元格")
+                for c in hits:
+                    none.setdefault(c, why)
+            missing = [c for c in src.cells if c not in mapped and c not in none]
+            if missing:
+                raise self.fail(where, f"{src_id} 的单元格“{missing[0]}”等 {len(missing)} 个既没有对应项，"
+                                       "也没有列入 none（说明为什么没有对应项）")
+            sections = spec.get("sections", {})
+            sections_none = spec.get("sections_none", {})
+            if not isinstance(sections, dict) or not isinstance(sections_none, dict):
+                raise self.fail(where, "sections、sections_none 应为表")
+            for frm, to in sections.items():
+                if frm not in src.section_keys or to not in part_keys:
+                    raise self.fail(where, f"部分对应“{frm} = {to}”引用了不存在的部分")
+            for key in src.section_keys:
+                if (key in sections) == (key in sections_none):
+                    raise self.fail(where, f"{src_id} 的部分“{key}”应在 sections 或 sections_none 中（且只在其一）")
+            label = spec.get("label", src.short_name)
+            out[src_id] = Mapping(src_id, label, mapped, none, dict(sections), dict(sections_none))
         return out
 
     def check_cycles(self, computed_by: dict[str, Identity]) -> None:
