@@ -126,26 +126,58 @@ class MainWindow(QMainWindow):
             self.prompts.warn("草稿库", str(exc))
         self.library.refresh()
 
-    def new_report(self, dialog_title: str = "新建年度报告") -> int | None:
-        dialog = NewReportDialog(self.settings.body, self.settings.body_type, parent=self, title=dialog_title)
-        if not self.prompts.run_dialog(dialog):
-            return None
-        same = [i for i in self.store.list() if i.body == dialog.body and i.year == dialog.year]
-        if same and not self.prompts.confirm(
-                "已有同一年度的报告", f"草稿库里已有{dialog.body}{dialog.year}年度的报告。仍要再新建一份吗？",
-                yes="仍然新建"):
+    def new_report(self) -> int | None:
+        dialog = NewReportDialog(self.settings.body, self.settings.body_type, parent=self)
+        if not self.prompts.run_dialog(dialog) or not self._no_second_report(dialog.body, dialog.year):
             return None
         draft = new_draft(template_for_year(dialog.year), dialog.body, dialog.year, self.settings.meta())
+        return self._create_and_open(draft, dialog, "新建", [])
+
+    def new_from_last(self) -> int | None:
+        """A new report started from last year's: the draft selected in the library, or a file."""
+        from exporters.importing import read_source
+        from exporters.safety import SourceError
+        from forms.carryover import start_from
+        from forms.draft import from_dict
+
+        draft_id = self.library.selected_id()
+        try:
+            if draft_id is not None:
+                previous = from_dict(self.store.load(draft_id)[1])
+            else:
+                path = self.prompts.open_file("选择上年的报告", "年度报告 (*.docx *.xlsx *.nianbao.json *.json)")
+                if not path:
+                    return None
+                previous = read_source(path).draft
+        except (SourceError, DraftError) as exc:
+            self.prompts.warn("无法读取上年报告", str(exc))
+            return None
+        dialog = NewReportDialog(previous.body, previous.extra.get("body_type", self.settings.body_type),
+                                 previous.year + 1, parent=self,
+                                 title=f"以上年报告为基础新建（上年：{previous.body} {previous.year}年）")
+        if not self.prompts.run_dialog(dialog) or not self._no_second_report(dialog.body, dialog.year):
+            return None
+        carried = start_from(previous, body=dialog.body, year=dialog.year)
+        notes = ["已从上年报告沿用：上年结转、各部分文字（标为尚未修改）和联系方式。", *carried.notes]
+        return self._create_and_open(carried.draft, dialog, f"以{previous.year}年报告为基础新建", notes)
+
+    def _no_second_report(self, body: str, year: int) -> bool:
+        from forms.carryover import existing_draft
+
+        if existing_draft(self.store, body, year) is None:
+            return True
+        return self.prompts.confirm("已有同一年度的报告", f"草稿库里已有{body}{year}年度的报告。仍要再新建一份吗？",
+                                    yes="仍然新建")
+
+    def _create_and_open(self, draft, dialog: NewReportDialog, summary: str, notes: list[str]) -> int:
         draft.extra["body_type"] = dialog.body_type
         self._remember(body=dialog.body, body_type=dialog.body_type)
-        info = self.store.create(to_dict(draft), state=state_of(draft), summary="新建")
+        info = self.store.create(to_dict(draft), state=state_of(draft), summary=summary)
         self.open_draft(info.id)
         if self.view:
-            self.view.show_banner(f"已新建。{dialog.year}年度报告{deadline_text(dialog.body_type, dialog.year)}。")
+            lines = [f"{dialog.year}年度报告{deadline_text(dialog.body_type, dialog.year)}。", *notes]
+            self.view.show_banner("\n".join(lines))
         return info.id
-
-    def new_from_last(self) -> None:
-        self.prompts.inform("以上年报告为基础新建", "请先在草稿库中新建，再从上年报告导入（此功能将在后续版本提供）。")
 
     def import_file(self) -> None:
         from exporters.importing import read_source

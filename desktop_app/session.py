@@ -19,9 +19,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from forms.checks import Problem, check, completed_values, computed_value, state_of
+from forms.crossyear import find_previous
 from forms.draft import Draft, Number, from_dict, to_dict
 from forms.store import ConflictError, Store, StoreError
 from forms.template import Template
+from forms.textcheck import fixed_text
 
 AUTOSAVE_MS = 500
 ACK_KEY = "acknowledged"  # draft.extra key holding acknowledged warnings
@@ -41,7 +43,8 @@ class DraftSession(QObject):
     save_failed = Signal(str)  # message for the clerk; the edits are kept, the next change retries
 
     def __init__(self, store: Store, draft_id: int, draft: Draft | None = None, rev: int | None = None,
-                 parent: QObject | None = None, autosave_ms: int = AUTOSAVE_MS):
+                 parent: QObject | None = None, autosave_ms: int = AUTOSAVE_MS,
+                 previous: Draft | None = None):
         """Opens draft `draft_id` from the store, or takes `draft` as revision `rev` of it."""
         super().__init__(parent)
         self.store = store
@@ -64,6 +67,8 @@ class DraftSession(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(autosave_ms)
         self._timer.timeout.connect(self._save)
+        # last year's report of the same body, when the store has it: cross-year and copied-text checks
+        self.previous: Draft | None = find_previous(store, draft.body, draft.year) if previous is None else previous
         self._recompute()
 
     @property
@@ -217,6 +222,17 @@ class DraftSession(QObject):
 
     # --- internals -------------------------------------------------------------------------------------------
 
+    def apply_fix(self, problem: Problem) -> bool:
+        """A text problem's one-click fix, as one undoable edit of its part."""
+        from desktop_app.undo import SetSectionCommand
+
+        text = fixed_text(self.draft, problem)
+        old = self.draft.sections.get(problem.section or "", "")
+        if text is None or text == old:
+            return False
+        self.undo_stack.push(SetSectionCommand(self, problem.section, old, text))
+        return True
+
     def _after_change(self) -> None:
         self._recompute()
         self.dirty = True
@@ -227,7 +243,7 @@ class DraftSession(QObject):
 
     def _recompute(self) -> None:
         self._old_problems = self.problems
-        self.problems = check(self.draft)
+        self.problems = check(self.draft, previous=self.previous)
         self.values = completed_values(self.draft)
         by_cell: dict[str, list[Problem]] = {}
         by_section: dict[str, list[Problem]] = {}

@@ -35,6 +35,7 @@ class ScriptedPrompts(Prompts):
     def __init__(self, export_folder=None):
         super().__init__(None)
         self.export_folder = export_folder
+        self.new_body = "某某县教育局"
         self.exported = []
         self.confirmations = []
 
@@ -53,7 +54,7 @@ class ScriptedPrompts(Prompts):
 
     def run_dialog(self, dialog):
         if isinstance(dialog, NewReportDialog):
-            dialog.body_edit.setText("某某县教育局")
+            dialog.body_edit.setText(self.new_body)
             dialog.type_box.setCurrentText("部门")
             dialog.year_box.setValue(2025)
             dialog._accept()
@@ -247,3 +248,44 @@ def test_a_killed_process_loses_nothing_that_was_saved_and_says_it_recovered(qtb
     w.close_report()
     store.close()
     assert json.loads(json.dumps(stored))["body"] == "淮安市人民政府"
+
+
+def test_the_2016_sample_shows_its_proofreading_problems_and_fixes_them(qtbot, window):
+    wushan = next(i for i in window.store.list() if i.body == "武山县人民政府")
+    assert wushan.is_sample
+    window.open_draft(wushan.id)
+    session, panel = window.session, window.view.page.problems_panel
+    rules = {p.rule for p in panel.problems()}
+    assert {"TEXT-GARBLED", "TEXT-TRAD", "TEXT-HALFWIDTH"} <= rules
+    assert any("乱码" in p.message and p.section == "problems" for p in panel.problems())
+    # one click per fixable problem, until none is left; 乱码 cannot be fixed automatically and stays
+    while (fixable := [p for p in panel.problems() if p.fix]):
+        panel.select(fixable[0])
+        assert panel.fix_current()
+    rules = {p.rule for p in session.problems}
+    assert "TEXT-TRAD" not in rules and "TEXT-HALFWIDTH" not in rules and "TEXT-GARBLED" in rules
+    assert "主動" not in session.draft.sections["overview"] and "主动" in session.draft.sections["overview"]
+    session.undo_stack.undo()  # each fix is one undo step
+    assert any(p.rule in ("TEXT-TRAD", "TEXT-HALFWIDTH") for p in session.problems)
+
+
+def test_a_new_report_from_last_years_carries_over_and_checks_across_years(qtbot, window):
+    huaian = next(i for i in window.store.list() if i.body == "淮安市人民政府")
+    window.library.refresh()
+    window.library.select(huaian.id)
+    window.prompts.new_body = "淮安市人民政府"
+    new_id = window.new_from_last()
+    session = window.session
+    assert (session.draft.body, session.draft.year, session.draft.template) == ("淮安市人民政府", 2025, "national-2021")
+    # 二、上年结转 takes last year's 四、结转下年度继续办理, column by column
+    assert session.draft.get("table3.natural_person.carried_over") == 103
+    assert session.draft.get("table3.commercial_enterprise.carried_over") == 0
+    assert session.draft.sections["overview"]  # last year's text as a starting point …
+    assert any(p.rule == "TEXT-UNREVISED" for p in session.problems)  # … marked as not yet revised
+    assert "上年结转" in window.view.banner.text()
+    assert new_id in [i.id for i in window.store.list()]
+    # last year's draft is in the store, so the cross-year checks run by themselves
+    assert session.previous is not None and session.previous.year == 2024
+    assert not [p for p in session.problems if p.rule == "XY-CARRY"]
+    session.set_cells({"table3.natural_person.carried_over": 100})
+    assert [p.cells for p in session.problems if p.rule == "XY-CARRY"][0] == ("table3.natural_person.carried_over",)

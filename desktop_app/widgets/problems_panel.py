@@ -64,6 +64,9 @@ class ProblemsPanel(QWidget):
         self.acknowledge_button = QPushButton("确认无误…")
         self.acknowledge_button.setToolTip("这条警告核对过、确实不用改时，写明理由后确认；错误不能确认，只能改正")
         self.acknowledge_button.clicked.connect(self.acknowledge_current)
+        self.fix_button = QPushButton("一键修正")
+        self.fix_button.setToolTip("按提示自动改正这一部分的文字（可撤销）")
+        self.fix_button.clicked.connect(self.fix_current)
         self.unacknowledge_button = QPushButton("取消确认")
         self.unacknowledge_button.setToolTip("让这条已确认的警告重新算作未处理")
         self.unacknowledge_button.clicked.connect(self.unacknowledge_current)
@@ -85,6 +88,7 @@ class ProblemsPanel(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.summary, 1)
+        top.addWidget(self.fix_button)
         top.addWidget(self.acknowledge_button)
         top.addWidget(self.unacknowledge_button)
         layout = QVBoxLayout(self)
@@ -206,6 +210,14 @@ class ProblemsPanel(QWidget):
             self.acknowledge_button.setToolTip("这条警告核对过、确实不用改时，写明理由后确认")
         acknowledged = problem is not None and self.session.is_acknowledged(problem)
         self.unacknowledge_button.setVisible(acknowledged)
+        self.fix_button.setVisible(problem is not None and bool(problem.fix))
+
+    def fix_current(self) -> bool:
+        """Apply the current problem's one-click fix (繁体 → 简体, 半角 → 全角) to its part, as one undo step."""
+        problem = self.current_problem()
+        if problem is None or not problem.fix:
+            return False
+        return self.session.apply_fix(problem)
 
     def _on_item(self, item: QListWidgetItem) -> None:
         self.problem_activated.emit(item.data(ProblemRole))
@@ -217,6 +229,10 @@ class ProblemsPanel(QWidget):
         ack.setEnabled(self.can_acknowledge(problem))
         ack.triggered.connect(self.acknowledge_current)
         actions = [go, ack]
+        if problem.fix:
+            fix = QAction("一键修正", self)
+            fix.triggered.connect(self.fix_current)
+            actions.append(fix)
         if self.session.is_acknowledged(problem):
             undo = QAction("取消确认", self)
             undo.triggered.connect(self.unacknowledge_current)
