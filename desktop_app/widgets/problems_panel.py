@@ -173,6 +173,9 @@ class ProblemsPanel(QWidget):
         for p in shown:
             reason = self.session.acknowledgement(p) if p.severity != "error" else None
             name = SEVERITY_NAMES[p.severity]
+            if p.section and p.rule != "REQUIRED":  # "本部分…" needs its part named in a report-wide list
+                part = self.session.tpl.part(p.section)
+                name += f"［{part.heading or '开头段落'}］"
             if reason:
                 text = f"{name}（已确认无误：{reason}）：{p.message}"
             else:
