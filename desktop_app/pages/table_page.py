@@ -48,7 +48,8 @@ class TablePage(QWidget):
         self._refusal: tuple[str, str] | None = None  # (cell id, message) of the latest refused input
         self.view.refused.connect(self._on_refused)
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
-        self.model.dataChanged.connect(self._on_data_changed)
+        self.model.dataChanged.connect(self.show_current)
+        self.session.changed.connect(self._on_data_changed)  # once per edit, not once per repainted cell
         self._update_button()
 
     def focus_cell(self, cell_id: str) -> bool:
