@@ -1,9 +1,13 @@
 """The Word writer: renders the neutral layout (exporters.layout) as a GB/T 9704-style .docx.
 
 It knows the page and the type (reference docx-style.md), never the report: every title line, paragraph,
-heading, table cell, merge and width comes from the layout. python-docx leaves three things to us, each in
-exactly one helper: the East Asian font (`_fonts`), the PAGE field (`_page_field`) and table grid XML
-(`_table_geometry`).
+heading, table cell, merge and width comes from the layout.
+
+python-docx opens the template and writes the styles, the page, the header and footer and the core
+properties. The body — title, paragraphs, tables — is written as WordprocessingML directly (`_p`, `_run`,
+the `_tbl…`/`_tr`/`_tc` helpers): python-docx's proxies look up or insert every child by schema search, per
+run and per cell, which made a report's 1,400 table cells most of the export time. The XML is what
+python-docx wrote: each helper emits its element's children in schema order.
 
 Page: A4, margins 37/35/28/26 mm, so the text block is the standard's 156 × 225 mm. Lines: fixed ("exact")
 line spacing of 579 twips (28.95 pt = 225 mm / 22) on every text paragraph, which gives 22 lines a page in
@@ -14,19 +18,22 @@ setup shows the same pitch if a clerk turns the grid on.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor, Twips
-from docx.table import _Cell
+from docx.shared import Length, Mm, Pt, RGBColor, Twips
+from lxml.etree import SubElement  # python-docx's own XML library; its elements are lxml elements
 
 from exporters.files import atomic_path
 from exporters.layout import Closing, Document, GridCell, Heading, Paragraph, TableBlock, build
@@ -42,7 +49,7 @@ TEXT_WIDTH_TWIPS = round(156 / 25.4 * 1440)  # 8844: the 156 mm text block
 
 LINE_TWIPS = 579  # 225 mm / 22 lines = 28.95 pt
 LINE = Twips(LINE_TWIPS)
-HALF_LINE = Twips(LINE_TWIPS // 2)
+HALF_LINE_TWIPS = LINE_TWIPS // 2
 
 LATIN = "Times New Roman"
 FANGSONG = "仿宋_GB2312"
@@ -68,7 +75,18 @@ DASH = "—"  # 一字线 around the page number
 _LEFT_ROLES = ("row", "group")  # labels read left to right; headers, units and figures are centred
 
 
-# --- The three XML helpers ------------------------------------------------------------------------------
+# --- WordprocessingML names, qualified once (qn parses its argument on every call) ------------------------
+
+_W = {name: qn(f"w:{name}") for name in (
+    "p", "pPr", "pStyle", "keepNext", "pageBreakBefore", "spacing", "before", "after", "jc",
+    "r", "rPr", "t", "tab", "br", "fldChar", "fldCharType", "instrText",
+    "tbl", "tblPr", "tblW", "tblBorders", "tblLayout", "tblCellMar", "tblLook", "tblGrid", "gridCol",
+    "tr", "trPr", "cantSplit", "tblHeader", "tc", "tcPr", "tcW", "gridSpan", "vMerge", "vAlign",
+    "val", "w", "type", "sectPr")}
+_XML_SPACE = qn("xml:space")
+
+
+# --- Fonts and runs -------------------------------------------------------------------------------------
 
 
 def _fonts(rpr, east_asia: str, latin: str = LATIN) -> None:
@@ -85,93 +103,138 @@ def _fonts(rpr, east_asia: str, latin: str = LATIN) -> None:
     rfonts.set(qn("w:hint"), "eastAsia")
 
 
-def _page_field(paragraph, style_run) -> None:
-    """A PAGE field (begin / instrText / separate / result / end) at the end of `paragraph`; every run is
-    formatted by `style_run(run)`."""
+@cache
+def _run_properties(east_asia: str, size: Length, bold: bool, latin: str):
+    """The rPr every run of this font, size and weight carries, built once through python-docx (which keeps
+    the schema order: rFonts, b, color, sz). Every run carries its fonts, size and colour directly, as WPS
+    writes them: what a reader of the XML (or a clerk's later style change) sees does not depend on style
+    inheritance. A shared template: `_run` appends a copy, never this element."""
+    rpr = OxmlElement("w:rPr")
+    _fonts(rpr, east_asia, latin)
+    rpr.sz_val = size
+    if bold:
+        rpr.get_or_add_b()  # <w:b/>, on by default
+    rpr.get_or_add_color().val = BLACK
+    return rpr
 
-    def fld_char(kind: str):
-        run = paragraph.add_run()
-        style_run(run)
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        run._r.append(el)
+
+_BREAKS = re.compile(r"([\t\r\n])")
+
+
+def _run(p, text: str | None, east_asia: str, size: Length, *, bold: bool = False, latin: str = LATIN):
+    """Append a formatted w:r holding `text` to the paragraph element `p`; return the w:r. Text as python-docx's
+    run.text writes it: a tab is a w:tab, a line break (\\r or \\n) a w:br, the rest w:t elements keeping their
+    outer spaces (xml:space=preserve)."""
+    r = SubElement(p, _W["r"])
+    r.append(copy.deepcopy(_run_properties(east_asia, size, bold, latin)))
+    for piece in _BREAKS.split(text) if text else ():
+        if piece == "\t":
+            SubElement(r, _W["tab"])
+        elif piece in ("\r", "\n"):
+            SubElement(r, _W["br"])
+        elif piece:
+            t = SubElement(r, _W["t"])
+            t.text = piece
+            if len(piece.strip()) < len(piece):
+                t.set(_XML_SPACE, "preserve")
+    return r
+
+
+def _page_field(p, add_run) -> None:
+    """A PAGE field (begin / instrText / separate / result / end) at the end of the paragraph element `p`;
+    `add_run(text)` appends each formatted run."""
+
+    def fld_char(kind: str) -> None:
+        SubElement(add_run(None), _W["fldChar"], {_W["fldCharType"]: kind})
 
     fld_char("begin")
-    instr = paragraph.add_run()
-    style_run(instr)
-    text = OxmlElement("w:instrText")
-    text.set(qn("xml:space"), "preserve")
-    text.text = " PAGE "
-    instr._r.append(text)
+    instr = SubElement(add_run(None), _W["instrText"], {_XML_SPACE: "preserve"})
+    instr.text = " PAGE "
     fld_char("separate")
-    style_run(paragraph.add_run("1"))  # shown until the field is updated
+    add_run("1")  # shown until the field is updated
     fld_char("end")
 
 
-_TBL_PR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
-                 "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook")
+# --- Paragraphs -----------------------------------------------------------------------------------------
 
 
-def _insert_in_order(parent, child, order: tuple[str, ...]) -> None:
-    """Insert `child` where the schema's sequence `order` (local names) puts it."""
-    later = {qn(f"w:{name}") for name in order[order.index(child.tag.split("}")[1]) + 1:]}
-    for i, el in enumerate(parent):
-        if el.tag in later:
-            parent.insert(i, child)
-            return
-    parent.append(child)
+def _p(parent, style_id: str, *, keep_next: bool = False, page_break: bool = False, before: int | None = None,
+       after: int | None = None, jc: str | None = None):
+    """Append a w:p in the paragraph style `style_id` to `parent` (the body or a w:tc); return it. Spacing
+    in twips; the pPr children in schema order (pStyle, keepNext, pageBreakBefore, spacing, jc)."""
+    p = SubElement(parent, _W["p"])
+    ppr = SubElement(p, _W["pPr"])
+    SubElement(ppr, _W["pStyle"], {_W["val"]: style_id})
+    if keep_next:
+        SubElement(ppr, _W["keepNext"])
+    if page_break:
+        SubElement(ppr, _W["pageBreakBefore"])
+    if before is not None or after is not None:
+        spacing = SubElement(ppr, _W["spacing"])
+        if before is not None:
+            spacing.set(_W["before"], str(before))
+        if after is not None:
+            spacing.set(_W["after"], str(after))
+    if jc:
+        SubElement(ppr, _W["jc"], {_W["val"]: jc})
+    return p
 
 
-def _table_geometry(table, widths_twips: list[int], header_rows: int) -> None:
-    """What WPS needs to draw the grid as designed: fixed layout, table width, every w:gridCol, every cell's
-    w:tcW (its spanned columns' sum), borders and narrow cell margins; rows never split, headers repeat."""
-    tbl = table._tbl
-    tbl_pr = tbl.tblPr
-    table.autofit = False  # w:tblLayout fixed
-    for old in tbl_pr.findall(qn("w:tblW")) + tbl_pr.findall(qn("w:tblBorders")) + tbl_pr.findall(qn("w:tblCellMar")):
-        tbl_pr.remove(old)
-    tbl_w = OxmlElement("w:tblW")
-    tbl_w.set(qn("w:w"), str(sum(widths_twips)))
-    tbl_w.set(qn("w:type"), "dxa")
-    borders = OxmlElement("w:tblBorders")
+# --- Tables ---------------------------------------------------------------------------------------------
+
+
+def _tbl(parent, widths_twips: list[int]):
+    """Append a w:tbl with its table properties and grid; return it. What WPS needs to draw the grid as
+    designed: fixed layout, the table's width, every w:gridCol, borders and narrow cell margins (plus the
+    w:tblLook python-docx writes)."""
+    tbl = SubElement(parent, _W["tbl"])
+    tbl_pr = SubElement(tbl, _W["tblPr"])
+    SubElement(tbl_pr, _W["tblW"], {_W["w"]: str(sum(widths_twips)), _W["type"]: "dxa"})
+    borders = SubElement(tbl_pr, _W["tblBorders"])
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        b = OxmlElement(f"w:{side}")
-        for k, v in TABLE_BORDER.items():
-            b.set(qn(f"w:{k}"), v)
-        borders.append(b)
-    margins = OxmlElement("w:tblCellMar")
+        SubElement(borders, qn(f"w:{side}"), {qn(f"w:{k}"): v for k, v in TABLE_BORDER.items()})
+    SubElement(tbl_pr, _W["tblLayout"], {_W["type"]: "fixed"})
+    margins = SubElement(tbl_pr, _W["tblCellMar"])
     for side in ("top", "left", "bottom", "right"):
-        m = OxmlElement(f"w:{side}")
-        m.set(qn("w:w"), str(TABLE_CELL_MARGIN_TWIPS if side in ("left", "right") else TABLE_CELL_PADDING_TWIPS))
-        m.set(qn("w:type"), "dxa")
-        margins.append(m)
-    for el in (tbl_w, borders, margins):
-        _insert_in_order(tbl_pr, el, _TBL_PR_ORDER)
-    for col, w in zip(table.columns, widths_twips, strict=True):
-        col.width = Twips(w)
-    for r, tr in enumerate(tbl.tr_lst):
-        tr_pr = tr.get_or_add_trPr()
-        tr_pr.append(OxmlElement("w:cantSplit"))
-        if r < header_rows:
-            tr_pr.append(OxmlElement("w:tblHeader"))
-        col = 0
-        for tc in tr.tc_lst:
-            span = tc.grid_span
-            tc.width = Twips(sum(widths_twips[col:col + span]))
-            col += span
+        w = TABLE_CELL_MARGIN_TWIPS if side in ("left", "right") else TABLE_CELL_PADDING_TWIPS
+        SubElement(margins, qn(f"w:{side}"), {_W["w"]: str(w), _W["type"]: "dxa"})
+    SubElement(tbl_pr, _W["tblLook"], {qn("w:firstColumn"): "1", qn("w:firstRow"): "1", qn("w:lastColumn"): "0",
+                                       qn("w:lastRow"): "0", qn("w:noHBand"): "0", qn("w:noVBand"): "1",
+                                       _W["val"]: "04A0"})
+    grid = SubElement(tbl, _W["tblGrid"])
+    for w in widths_twips:
+        SubElement(grid, _W["gridCol"], {_W["w"]: str(w)})
+    return tbl
+
+
+def _tr(tbl, *, header: bool):
+    """Append a w:tr that never splits across pages; a header row repeats on every page."""
+    tr = SubElement(tbl, _W["tr"])
+    tr_pr = SubElement(tr, _W["trPr"])
+    SubElement(tr_pr, _W["cantSplit"])
+    if header:
+        SubElement(tr_pr, _W["tblHeader"])
+    return tr
+
+
+def _tc(tr, width_twips: int, *, span: int = 1, v_merge: str | None = None, centred: bool = False):
+    """Append a w:tc `span` grid columns wide (w:tcW is their sum); return it. A vertical merge is Word's:
+    `v_merge="restart"` on the merge's first row, `v_merge="continue"` (a bare w:vMerge) below it."""
+    tc = SubElement(tr, _W["tc"])
+    tc_pr = SubElement(tc, _W["tcPr"])
+    SubElement(tc_pr, _W["tcW"], {_W["type"]: "dxa", _W["w"]: str(width_twips)})
+    if span > 1:
+        SubElement(tc_pr, _W["gridSpan"], {_W["val"]: str(span)})
+    if v_merge == "restart":
+        SubElement(tc_pr, _W["vMerge"], {_W["val"]: "restart"})
+    elif v_merge == "continue":
+        SubElement(tc_pr, _W["vMerge"])
+    if centred:
+        SubElement(tc_pr, _W["vAlign"], {_W["val"]: "center"})
+    return tc
 
 
 # --- Styles ---------------------------------------------------------------------------------------------
-
-
-def _run_format(run, east_asia: str, size, *, bold: bool = False, latin: str = LATIN) -> None:
-    """Every run carries its fonts, size and colour directly, as WPS writes them: what a reader of the XML
-    (or a clerk's later style change) sees does not depend on style inheritance."""
-    _fonts(run._r.get_or_add_rPr(), east_asia, latin)
-    run.font.size = size
-    if bold:
-        run.font.bold = True
-    run.font.color.rgb = BLACK
 
 
 def _reset_style(style) -> None:
@@ -213,7 +276,8 @@ S_TABLE = "Table Text"
 S_CLOSING = "Report Closing"
 
 
-def _styles(doc) -> None:
+def _styles(doc) -> dict[str, str]:
+    """Define the report's styles; return their ids by name (a paragraph names its style by id)."""
     styles = doc.styles
     defaults = styles.element.find(qn("w:docDefaults"))
     rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
@@ -275,6 +339,8 @@ def _styles(doc) -> None:
         style.paragraph_format.space_after = Pt(0)
         style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
 
+    return {name: styles[name].style_id for name in (S_BODY, S_TITLE, S_HEADING, S_TABLE, S_CLOSING)}
+
 
 # --- Page, header, footer -------------------------------------------------------------------------------
 
@@ -296,9 +362,9 @@ def _page(doc, draft_mark: bool) -> None:
     if theme_lang is not None:
         theme_lang.set(qn("w:eastAsia"), "zh-CN")
 
-    def number_run(run) -> None:
+    def number_run(p, text: str | None):
         # 7.5: 4号半角宋体阿拉伯数字 — the digits in 宋体 too, not Times New Roman
-        _run_format(run, SONGTI, SIZE_PAGE_NUMBER, latin=SONGTI)
+        return _run(p, text, SONGTI, SIZE_PAGE_NUMBER, latin=SONGTI)
 
     for footer, odd in ((section.footer, True), (section.even_page_footer, False)):
         footer.is_linked_to_previous = False
@@ -310,9 +376,9 @@ def _page(doc, draft_mark: bool) -> None:
         else:
             p.alignment = WD_ALIGN_PARAGRAPH.LEFT
             p.paragraph_format.left_indent = SIZE_PAGE_NUMBER  # 双页码居左空一字
-        number_run(p.add_run(f"{DASH} "))
-        _page_field(p, number_run)
-        number_run(p.add_run(f" {DASH}"))
+        number_run(p._p, f"{DASH} ")
+        _page_field(p._p, lambda text, p=p: number_run(p._p, text))
+        number_run(p._p, f" {DASH}")
 
     for header in (section.header, section.even_page_header):
         header.is_linked_to_previous = False
@@ -320,64 +386,64 @@ def _page(doc, draft_mark: bool) -> None:
         p.style = doc.styles["Header"]
         if draft_mark:
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            _run_format(p.add_run(DRAFT_MARK), HEITI, SIZE_BODY)
+            _run(p._p, DRAFT_MARK, HEITI, SIZE_BODY)
 
 
 # --- Blocks ---------------------------------------------------------------------------------------------
 
 
-def _title(doc, lines: list[str]) -> None:
+@dataclass
+class _Body:
+    """Where the blocks go: the w:body element (its sectPr set aside until the end) and the style ids."""
+
+    el: object
+    style: dict[str, str]
+
+
+def _title(out: _Body, lines: list[str]) -> None:
     for i, line in enumerate(lines):
-        p = doc.add_paragraph(style=S_TITLE)
-        if i == 0:
-            p.paragraph_format.space_before = LINE * 2  # the title starts two lines down, as published
-        if i == len(lines) - 1:
-            p.paragraph_format.space_after = LINE  # one blank line before the text
-        _run_format(p.add_run(line), XIAOBIAOSONG, SIZE_TITLE)
+        p = _p(out.el, out.style[S_TITLE],
+               before=2 * LINE_TWIPS if i == 0 else None,  # the title starts two lines down, as published
+               after=LINE_TWIPS if i == len(lines) - 1 else None)  # one blank line before the text
+        _run(p, line, XIAOBIAOSONG, SIZE_TITLE)
 
 
-def _heading(doc, text: str, *, after_table: bool = False, new_page: bool = False) -> None:
-    p = doc.add_paragraph(style=S_HEADING)
-    if new_page:
-        p.paragraph_format.page_break_before = True
-    elif after_table:
-        p.paragraph_format.space_before = HALF_LINE  # a little air under a table's last rule
-    _run_format(p.add_run(text), HEITI, SIZE_BODY)
+def _heading(out: _Body, text: str, *, after_table: bool = False, new_page: bool = False) -> None:
+    p = _p(out.el, out.style[S_HEADING], page_break=new_page,
+           before=HALF_LINE_TWIPS if after_table and not new_page else None)  # air under a table's last rule
+    _run(p, text, HEITI, SIZE_BODY)
 
 
 # East Asian font of a numbered paragraph's heading part: 一、 黑体, （一） 楷体, 1. and （1） 仿宋.
 _LEVEL_FONT = {1: HEITI, 2: KAITI, 3: FANGSONG, 4: FANGSONG}
 
 
-def _paragraph(doc, para: Paragraph, *, after_table: bool = False) -> None:
+def _paragraph(out: _Body, para: Paragraph, *, after_table: bool = False) -> None:
     if para.level == 1:
-        _heading(doc, para.text, after_table=after_table)
+        _heading(out, para.text, after_table=after_table)
         return
-    p = doc.add_paragraph(style=S_BODY)
-    if after_table:
-        p.paragraph_format.space_before = HALF_LINE
+    before = HALF_LINE_TWIPS if after_table else None
     if para.level == 0:
-        _run_format(p.add_run(para.text), FANGSONG, SIZE_BODY)
+        _run(_p(out.el, out.style[S_BODY], before=before), para.text, FANGSONG, SIZE_BODY)
         return
     font = _LEVEL_FONT[para.level]
     lead = para.lead if para.lead and para.text.startswith(para.lead) else ""
     if lead:  # run-in heading: only the heading part in its font, the rest is body text
-        _run_format(p.add_run(lead), font, SIZE_BODY, bold=para.level == 3)
-        _run_format(p.add_run(para.text[len(lead):]), FANGSONG, SIZE_BODY)
+        p = _p(out.el, out.style[S_BODY], before=before)
+        _run(p, lead, font, SIZE_BODY, bold=para.level == 3)
+        _run(p, para.text[len(lead):], FANGSONG, SIZE_BODY)
     else:  # a numbered line of its own: keep it on the page of what follows
-        _run_format(p.add_run(para.text), font, SIZE_BODY)
-        p.paragraph_format.keep_with_next = True
+        p = _p(out.el, out.style[S_BODY], keep_next=True, before=before)
+        _run(p, para.text, font, SIZE_BODY)
 
 
-def _closing(doc, block: Closing) -> None:
-    last = [el for el in doc.element.body if el.tag != qn("w:sectPr")][-1:]
-    if last and last[0].tag == qn("w:p"):  # the signature never stands alone on a page: the text comes along
-        last[0].get_or_add_pPr().keepNext_val = True
+def _closing(out: _Body, block: Closing) -> None:
+    last = out.el[-1] if len(out.el) else None
+    if last is not None and last.tag == _W["p"]:  # the signature never stands alone on a page: the text comes along
+        last.get_or_add_pPr().keepNext_val = True
     for i, line in enumerate(block.lines):
-        p = doc.add_paragraph(style=S_CLOSING)
-        if i == 0:
-            p.paragraph_format.space_before = LINE  # a blank line after the text
-        _run_format(p.add_run(line), FANGSONG, SIZE_BODY)
+        p = _p(out.el, out.style[S_CLOSING], before=LINE_TWIPS if i == 0 else None)  # a blank line after the text
+        _run(p, line, FANGSONG, SIZE_BODY)
 
 
 def _widths_twips(block: TableBlock) -> list[int]:
@@ -387,10 +453,9 @@ def _widths_twips(block: TableBlock) -> list[int]:
     return [b - a for a, b in zip(edges, edges[1:], strict=False)]
 
 
-def _heading_rows(block: TableBlock) -> set[int]:
+def _heading_rows(block: TableBlock, grid: list[list[GridCell | None]]) -> set[int]:
     """Rows holding only header cells (the repeated header, and captions such as table 二's sub-headings):
     each stays on the page of the row after it."""
-    grid = block.grid()
     rows = set(range(block.header_rows))
     for r, row in enumerate(grid[:-1]):
         if all(c is not None and c.is_header for c in row):
@@ -398,34 +463,39 @@ def _heading_rows(block: TableBlock) -> set[int]:
     return rows
 
 
-def _table(doc, block: TableBlock) -> None:
-    table = doc.add_table(rows=block.rows, cols=block.cols)
-    trs = table._tbl.tr_lst
-    for cell in block.cells:  # merges first (python-docx's cell.merge, at the XML level: table.cell is O(n))
-        if cell.rowspan > 1 or cell.colspan > 1:
-            top_left = trs[cell.row].tc_at_grid_offset(cell.col)
-            top_left.merge(trs[cell.row + cell.rowspan - 1].tc_at_grid_offset(cell.col + cell.colspan - 1))
-    _table_geometry(table, _widths_twips(block), block.header_rows)
-    style = doc.styles[S_TABLE]
-    for tc in table._tbl.iter(qn("w:tc")):  # every cell, covered by the layout or not, in the table style
-        for p in tc.iter(qn("w:p")):
-            p.style = style.style_id
-    keep = _heading_rows(block)
-    for cell in block.cells:
-        _table_cell(_Cell(trs[cell.row].tc_at_grid_offset(cell.col), table), cell)
-    for r in keep:
-        for tc in table.rows[r]._tr.tc_lst:
-            for p in tc.iter(qn("w:p")):
-                p.get_or_add_pPr().keepNext_val = True
+def _table(out: _Body, block: TableBlock) -> None:
+    """The layout's grid row by row: each position is a plain cell, a merge's first cell (w:gridSpan
+    across its columns, w:vMerge restart if it spans rows) or a merge's continuation in a lower row (an empty
+    w:vMerge cell of the same span). Every cell holds one paragraph in the table style."""
+    widths = _widths_twips(block)
+    grid = block.grid()
+    keep = _heading_rows(block, grid)
+    style = out.style[S_TABLE]
+    tbl = _tbl(out.el, widths)
+    for r, row in enumerate(grid):
+        tr = _tr(tbl, header=r < block.header_rows)
+        k = 0
+        while k < block.cols:
+            cell = row[k]
+            if cell is None:  # a position the layout leaves empty
+                _p(_tc(tr, widths[k]), style, keep_next=r in keep)
+                k += 1
+                continue
+            width = sum(widths[k:k + cell.colspan])
+            if cell.row < r:  # covered by the merge started above
+                _p(_tc(tr, width, span=cell.colspan, v_merge="continue"), style, keep_next=r in keep)
+            else:
+                tc = _tc(tr, width, span=cell.colspan, v_merge="restart" if cell.rowspan > 1 else None,
+                         centred=True)
+                _table_cell(tc, cell, style, keep_next=r in keep)
+            k += cell.colspan
 
 
-def _table_cell(docx_cell, cell: GridCell) -> None:
-    docx_cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    p = docx_cell.paragraphs[0]
+def _table_cell(tc, cell: GridCell, style_id: str, *, keep_next: bool) -> None:
     left = cell.role in _LEFT_ROLES and not cell.is_header
-    p.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
+    p = _p(tc, style_id, keep_next=keep_next, jc="left" if left else "center")
     if cell.text:  # a blank cell stays empty, never "0"
-        _run_format(p.add_run(cell.text), FANGSONG, SIZE_TABLE)
+        _run(p, cell.text, FANGSONG, SIZE_TABLE)
 
 
 # --- Document -------------------------------------------------------------------------------------------
@@ -450,28 +520,33 @@ def render(draft: Draft, layout: Document):
     doc = docx.Document()
     body = doc.element.body
     for el in list(body):  # the default template's empty paragraph, if any (sectPr stays)
-        if el.tag == qn("w:p"):
+        if el.tag == _W["p"]:
             body.remove(el)
-    _styles(doc)
+    out = _Body(body, _styles(doc))
     _page(doc, layout.draft_mark)
-    _title(doc, layout.title_lines)
+    sect_pr = body.find(_W["sectPr"])
+    if sect_pr is not None:  # the blocks are appended; the section properties stay the body's last child
+        body.remove(sect_pr)
+    _title(out, layout.title_lines)
     previous = None
     for block in layout.blocks:
         if isinstance(block, TableBlock) and isinstance(previous, TableBlock):
-            doc.add_paragraph(style=S_TABLE)  # two tables in a row would otherwise fuse into one
+            _p(body, out.style[S_TABLE])  # two tables in a row would otherwise fuse into one
         after_table = isinstance(previous, TableBlock)
         previous = block
         if isinstance(block, Heading):
             # a heading the layout made itself (no draft section) opens an annex: 附件另面编排
-            _heading(doc, block.text, after_table=after_table, new_page=block.new_page)
+            _heading(out, block.text, after_table=after_table, new_page=block.new_page)
         elif isinstance(block, Paragraph):
-            _paragraph(doc, block, after_table=after_table)
+            _paragraph(out, block, after_table=after_table)
         elif isinstance(block, TableBlock):
-            _table(doc, block)
+            _table(out, block)
         elif isinstance(block, Closing):
-            _closing(doc, block)
+            _closing(out, block)
         else:  # a new block kind must be rendered here, not dropped
             raise TypeError(f"unknown layout block {type(block).__name__}")
+    if sect_pr is not None:
+        body.append(sect_pr)
     _properties(doc, layout, draft)
     return doc
 
