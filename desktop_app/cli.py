@@ -72,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("-o", "--output", required=True, help="输出草稿文件（.nianbao.json）")
     i.add_argument("--force", action="store_true", help="覆盖已有文件")
 
+    a = sub.add_parser("aggregate", help="汇总多个单位的报告（草稿文件、Excel 统计附表、Word 报告）")
+    a.add_argument("files", nargs="+", metavar="FILE",
+                   help="各单位的报告文件，或存放报告的文件夹（读取其中的 .nianbao.json、.xlsx、.docx）")
+    a.add_argument("-o", "--output", required=True, help="汇总表（.xlsx）")
+    a.add_argument("--draft-out", metavar="FILE", help="同时用汇总数生成本级报告的草稿文件（.nianbao.json）")
+    a.add_argument("--body", default="", help="本级机关全称（写在汇总表封面和本级报告草稿中）")
+    a.add_argument("--force", action="store_true", help="覆盖已有的草稿文件")
+
     sub.add_parser("drafts", help="列出本机保存的草稿")
 
     s = sub.add_parser("save", help="把草稿文件存入本机草稿库")
@@ -228,8 +236,61 @@ def cmd_import(args) -> int:
     return EXIT_OK
 
 
+def cmd_aggregate(args) -> int:
+    from exporters import aggregate as agg
+
+    out = writable_output(args.output, force=True)
+    draft_out = writable_output(args.draft_out, args.force) if args.draft_out else None
+    body = args.body.strip()
+    if draft_out and not body:
+        raise Refusal("生成本级报告草稿需要机关全称：请用 --body 给出，如 --body 某某县人民政府")
+    outputs = {p.resolve() for p in (out, draft_out) if p}
+    paths = [p for p in agg.expand_inputs(args.files) if p.resolve() not in outputs]
+    if not paths:
+        raise Refusal("所给文件夹中没有报告文件（.nianbao.json、.xlsx、.docx）")
+    progress = _progress_line if sys.stderr.isatty() else None
+    try:
+        result = agg.combine(agg.read_sources(paths, progress=progress))
+    except agg.MixedInputsError as exc:
+        print(f"nianbao：{exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    except agg.NothingToSumError as exc:
+        for u in exc.unreadable:
+            print(f"无法读取：{u.reason}", file=sys.stderr)
+        raise Refusal(f"没有可以汇总的报告（{len(exc.unreadable)} 个文件都无法读取），没有写出任何文件") from None
+    except agg.AggregateError as exc:
+        raise Refusal(str(exc)) from None
+    finally:
+        if progress:
+            print(file=sys.stderr)
+    try:
+        agg.write_summary(result, out, body)
+        if draft_out:
+            write_draft(agg.summary_draft(result, body), draft_out)
+    except OSError as exc:
+        raise Refusal(f"无法写入 {exc.filename or out}（{exc.strerror or exc}）") from None
+    tpl = result.tpl
+    print(f"已汇总 {len(result.bodies)} 个单位的报告（{result.year} 年度，{tpl.short_name}），写出 {out}")
+    if draft_out:
+        print(f"已用汇总数生成本级报告草稿 {draft_out}")
+    failing = result.failing
+    if failing:
+        print(f"其中 {len(failing)} 个单位的报告有错误，见汇总表的“{agg.PROBLEMS_SHEET}”表：" + "、".join(b.body for b in failing[:10])
+              + (" 等" if len(failing) > 10 else ""))
+    if result.unreadable:
+        print(f"警告：{len(result.unreadable)} 个文件无法读取，未计入汇总（见汇总表的“{agg.UNREADABLE_SHEET}”表）：",
+              file=sys.stderr)
+        for u in result.unreadable:
+            print(f"  {u.reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _progress_line(done: int, total: int, name: str) -> None:
+    print(f"\r正在读取 {done}/{total}：{name[:40]:<40}", end="", file=sys.stderr, flush=True)
+
+
 COMMANDS = {"check": cmd_check, "new": cmd_new, "export": cmd_export, "import": cmd_import,
-            "drafts": cmd_drafts, "save": cmd_save, "dump": cmd_dump}
+            "drafts": cmd_drafts, "save": cmd_save, "dump": cmd_dump, "aggregate": cmd_aggregate}
 
 
 # --- Helpers -------------------------------------------------------------------------------------------------

@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("文件(&F)")
         for text, slot, key in (("新建报告…", lambda: self._library_action("new"), QKeySequence.New),
                                 ("导入…", lambda: self._library_action("import"), None),
+                                ("汇总各单位报告…", lambda: self._library_action("aggregate"), None),
                                 ("草稿库", self.show_library, None),
                                 ("设置…", lambda: self._library_action("settings"), None),
                                 ("退出", self.close, QKeySequence.Quit)):
@@ -119,7 +120,8 @@ class MainWindow(QMainWindow):
     def _library_action(self, key: str) -> None:
         handlers = {"new": self.new_report, "import": self.import_file, "export_file": self.export_draft_file,
                     "duplicate": self.duplicate, "delete": self.delete, "restore": self.restore,
-                    "settings": self.edit_settings, "from_last": self.new_from_last}
+                    "settings": self.edit_settings, "from_last": self.new_from_last,
+                    "aggregate": self.aggregate_reports}
         try:
             handlers[key]()
         except StoreError as exc:
@@ -197,6 +199,16 @@ class MainWindow(QMainWindow):
             self.prompts.inform("导入完成，但有些内容未能读取", "\n".join(result.unread[:30]))
         self.library.refresh()
         self.library.select(info.id)
+
+    def aggregate_reports(self) -> None:
+        """汇总: sum the reports of many bodies; a county draft made from the sums is opened."""
+        from desktop_app.dialogs.aggregate_dialog import AggregateDialog
+
+        dialog = AggregateDialog(self.store, self.settings, self, self.prompts)
+        self.prompts.run_dialog(dialog)
+        if dialog.created_id is not None:
+            self.library.refresh()
+            self.open_draft(dialog.created_id)
 
     def export_draft_file(self) -> None:
         draft_id = self.library.selected_id()

@@ -44,7 +44,7 @@ def template_name(template_id: str) -> str:
 
 class LibraryPage(QWidget):
     open_requested = Signal(int)
-    action_requested = Signal(str)  # new | from_last | import | export_file | duplicate | delete | restore | settings
+    action_requested = Signal(str)  # new | from_last | import | export_file | duplicate | delete | restore | aggregate | settings
 
     def __init__(self, store: Store, parent=None):
         super().__init__(parent)
@@ -69,7 +69,8 @@ class LibraryPage(QWidget):
         bar = QHBoxLayout()
         for key, text in (("new", "新建报告…"), ("from_last", "以上年报告为基础新建…"), ("open", "打开"),
                           ("duplicate", "复制"), ("delete", "删除"), ("restore", "从回收站恢复"),
-                          ("import", "导入…"), ("export_file", "导出草稿文件…"), ("settings", "设置…")):
+                          ("import", "导入…"), ("export_file", "导出草稿文件…"), ("aggregate", "汇总…"),
+                          ("settings", "设置…")):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, k=key: self._clicked(k))
             self.buttons[key] = button
