@@ -6,10 +6,11 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app.main_window import MainWindow
-from desktop_app.samples import seed_samples
+from desktop_app.samples import RESOURCES, seed_samples
 from forms.store import Store, StoreError
 
 
@@ -23,10 +24,14 @@ def install_translations(app: QApplication) -> None:
     QLocale.setDefault(QLocale(QLocale.Chinese, QLocale.China))
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, open_path: str | None = None) -> int:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("nianbao")
     app.setApplicationDisplayName("年报")
+    app.setDesktopFileName("nianbao")
+    icon = RESOURCES / "icons" / "nianbao.png"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
     install_translations(app)
     try:
         store = Store()
@@ -36,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     window = MainWindow(store)
     window.show()
+    if open_path:
+        window.import_path(open_path, open_it=True)
     return app.exec()
 
 

@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 1 and argv[0] not in COMMANDS and Path(argv[0]).is_file():
+        return open_application(argv[0])  # `nianbao FILE`: a draft file double-clicked in the file manager
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
@@ -376,11 +379,12 @@ def open_store() -> Store:
     return store
 
 
-def open_application() -> int:
-    """The window. Qt is imported only here, so the sub-commands run without a display."""
+def open_application(path: str | None = None) -> int:
+    """The window (with `path` imported and opened). Qt is imported only here, so the sub-commands run
+    without a display."""
     from desktop_app.app import main as app_main
 
-    return app_main([sys.argv[0]])
+    return app_main([sys.argv[0]], open_path=path)
 
 
 if __name__ == "__main__":

@@ -182,23 +182,30 @@ class MainWindow(QMainWindow):
         return info.id
 
     def import_file(self) -> None:
+        path = self.prompts.open_file("导入", "年度报告 (*.docx *.xlsx *.nianbao.json *.json)")
+        if path:
+            self.import_path(path)
+
+    def import_path(self, path: str | Path, *, open_it: bool = False) -> int | None:
+        """A draft file, Word report or Excel annex into the store (a file double-clicked in the file manager
+        arrives here too, with open_it)."""
         from exporters.importing import read_source
         from exporters.safety import SourceError
 
-        path = self.prompts.open_file("导入", "年度报告 (*.docx *.xlsx *.nianbao.json *.json)")
-        if not path:
-            return
         try:
             result = read_source(path)
         except (SourceError, DraftError) as exc:
             self.prompts.warn("无法导入", str(exc))
-            return
+            return None
         info = self.store.create(to_dict(result.draft), state=state_of(result.draft),
                                  summary=f"从 {Path(path).name} 导入")
         if result.unread:
             self.prompts.inform("导入完成，但有些内容未能读取", "\n".join(result.unread[:30]))
         self.library.refresh()
         self.library.select(info.id)
+        if open_it:
+            self.open_draft(info.id)
+        return info.id
 
     def aggregate_reports(self) -> None:
         """汇总: sum the reports of many bodies; a county draft made from the sums is opened."""

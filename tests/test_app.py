@@ -289,3 +289,13 @@ def test_a_new_report_from_last_years_carries_over_and_checks_across_years(qtbot
     assert not [p for p in session.problems if p.rule == "XY-CARRY"]
     session.set_cells({"table3.natural_person.carried_over": 100})
     assert [p.cells for p in session.problems if p.rule == "XY-CARRY"][0] == ("table3.natural_person.carried_over",)
+
+
+def test_a_draft_file_opened_from_the_file_manager_is_imported_and_opened(qtbot, window):
+    from tests.conftest import DATA
+
+    before = {i.id for i in window.store.list()}
+    draft_id = window.import_path(DATA / "2023_淮安市洪泽区_人民政府.nianbao.json", open_it=True)
+    assert draft_id not in before
+    assert window.session.draft.body == "淮安市洪泽区人民政府"
+    assert sum(p.severity == "error" for p in window.session.problems) == 2

@@ -170,3 +170,17 @@ def test_a_corrupt_store_is_moved_aside_and_the_clerk_told_where(capsys, nianbao
     assert code == 0
     assert "已移到" in err and "corrupt" in err
     assert any(p.name.startswith("nianbao.sqlite3.corrupt") for p in nianbao_home.iterdir())
+
+
+def test_a_lone_file_argument_opens_the_window_with_it(monkeypatch, capsys):
+    import desktop_app.cli as cli
+
+    opened = []
+    monkeypatch.setattr(cli, "open_application", lambda path=None: opened.append(path) or 0)
+    assert main([str(HONGZE)]) == 0
+    assert opened == [str(HONGZE)]
+    # a missing file is not opened: it is a wrong argument, said in one line
+    with pytest.raises(SystemExit) as exit_:
+        main(["no-such-file.nianbao.json"])
+    assert exit_.value.code == 2 and "参数错误" in capsys.readouterr().err
+    assert opened == [str(HONGZE)]
