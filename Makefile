@@ -23,7 +23,7 @@ bench: $(VENV)/.run-installed
 
 # The standalone build (packaging/README.md): dist/nianbao/ (PyInstaller, one folder), then the .deb from it.
 dist: $(VENV)/.dist-installed
-	@packaging/build-deps.sh
+	@scripts/system-deps.sh dist
 	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --workpath build/pyinstaller --distpath dist packaging/nianbao.spec
 	@du -sh dist/nianbao
 
