@@ -18,7 +18,7 @@ Nothing here knows a row label, a heading or a merge: every text it looks for co
   table 四 the cells of its data row in header order.
 - Part headings: the part's numeral plus difflib ratio ≥ 0.6 on the text after it (so 五 may read
   "存在的主要问题及整改措施" or "政府信息公开工作存在的主要问题及改进情况"), or ratio ≥ 0.9 without a numeral;
-  parts are found in order. Legacy reports also by the keywords of reference format-legacy.md §2.
+  parts are found in order. Legacy reports also by the heading_keywords their template declares (reference format-legacy.md §2).
 
 A blank cell stays blank (never 0); every figure goes through forms.values.parse_value, and a refused one
 is left blank and reported in `unread` with its table, row, column and text. Stated totals are kept as
@@ -47,19 +47,6 @@ MAX_TABLE_ROWS = 400  # a real report's biggest table (the legacy 统计表) has
 MAX_TABLE_CELLS = 20000
 MAX_TITLE_CHARS = 80
 MAX_HEADING_CHARS = 45
-
-# Legacy (2008 条例) outlines vary; headings are matched by these keywords (reference format-legacy.md §2,
-# `legacy_outline`), mapped onto the parts of the legacy template. Headings only, never table labels.
-LEGACY_OUTLINE: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "legacy-2008": (
-        ("overview", ("概述", "基本工作情况", "总体工作情况", "总体情况", "要点落实情况")),
-        ("proactive", ("主动公开政府信息情况", "主动公开情况", "回应解读情况")),
-        ("requests", ("依申请公开",)),
-        ("fees_review", ("收费及减免", "复议", "诉讼", "申诉", "投诉")),
-        ("organisation", ("机构人员及经费", "机构建设和保障经费", "机构设置", "保障经费", "会议和培训", "培训会议")),
-        ("problems", ("存在的主要问题", "存在问题", "问题和改进", "问题及改进")),
-    ),
-}
 
 # --- Text normalisation --------------------------------------------------------------------------------
 
@@ -604,7 +591,8 @@ class _Reader:
         specs = _specs(tpl)
         caption_keys = set().union(*(s.header_keys for s in specs)) if specs else set()
         caption_keys |= {_norm(t.title) for t in tpl.tables}
-        legacy = LEGACY_OUTLINE.get(tpl.id, ())
+        # parts the template words by keywords (the 2008 era had no national outline)
+        legacy = tuple((p.key, p.heading_keywords) for p in tpl.parts if p.heading_keywords)
         lines: dict[str, list[str]] = {p.key: [] for p in parts}
         current = next((i for i, p in enumerate(parts) if not p.heading), 0)
         found: set[str] = set()

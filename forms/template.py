@@ -136,6 +136,9 @@ class Part:
     required: bool
     guidance: str
     tables: tuple[str, ...] = ()
+    # words that identify this part's heading in reports that word it their own way (the 2008 era had no
+    # national outline): the importer matches "三、…依申请公开…" to `requests` by them
+    heading_keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -419,9 +422,12 @@ class _Builder:
             for t in spec.get("tables", []):
                 if t not in table_ids:
                     raise self.fail(where, f"引用了不存在的表格“{t}”")
+            keywords = spec.get("heading_keywords", [])
+            if not isinstance(keywords, list) or not all(isinstance(w, str) and w for w in keywords):
+                raise self.fail(where, "heading_keywords 应为非空文字的列表")
             parts.append(
                 Part(key, spec.get("heading", ""), bool(spec.get("required", False)),
-                     spec.get("guidance", "").strip(), tuple(spec.get("tables", [])))
+                     spec.get("guidance", "").strip(), tuple(spec.get("tables", [])), tuple(keywords))
             )
         return tuple(parts)
 

@@ -80,6 +80,8 @@ def test_minimal_template_loads(tmp_path):
         (lambda s: s.replace('grid = [3, 3]', ''), "缺少“grid”"),
         # not TOML at all
         (lambda s: s + "\n[[[", "不是有效的 TOML"),
+        # heading keywords that are not a list of words
+        (lambda s: s.replace('required = true', 'required = true\nheading_keywords = "概述"'), "heading_keywords"),
         # a total that is its own part
         (lambda s: s.replace('parts = ["t.a.{row}"]', 'parts = ["t.total.{row}"]'), "不能同时是自己的组成部分"),
     ],
