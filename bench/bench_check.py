@@ -6,26 +6,16 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from timing import median_ms  # noqa: E402
 
 from forms.checks import check  # noqa: E402
 from forms.draft import read_draft  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "2024_淮安市_人民政府.nianbao.json"
-
-
-def median_ms(fn, repeat: int = 2000) -> float:
-    for _ in range(50):  # warm up caches (template load, memo structures)
-        fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000
 
 
 def main() -> None:
@@ -46,8 +36,8 @@ def main() -> None:
     # interleave the two so machine noise hits both alike
     checks, floors = [], []
     for _ in range(5):
-        checks.append(median_ms(lambda: check(draft), 400))
-        floors.append(median_ms(floor, 400))
+        checks.append(median_ms(lambda: check(draft), 400, warmup=50))
+        floors.append(median_ms(floor, 400, warmup=50))
     c, f = statistics.median(checks), statistics.median(floors)
     print(f"cells in draft: {len(values)}, identities: {len(identities)}")
     print(f"full check (淮安 2024, national-2021): median {c:.3f} ms   (target < 2 ms)")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,6 +15,7 @@ sys.path.insert(0, str(ROOT))
 
 import docx  # noqa: E402
 import openpyxl  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 from exporters.docx import write_docx  # noqa: E402
 from exporters.layout import TableBlock, build  # noqa: E402
@@ -24,16 +24,6 @@ from exporters.xlsx import write_xlsx  # noqa: E402
 from forms.draft import read_draft  # noqa: E402
 
 SAMPLE = ROOT / "tests" / "data" / "2024_淮安市_人民政府.nianbao.json"
-
-
-def median_ms(fn, repeat: int) -> float:
-    fn()  # warm up: imports, template and font caches
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000
 
 
 def main() -> None:
