@@ -285,7 +285,7 @@ _ROW, _C, _V, _IS, _T, _R, _SHEETDATA, _SI = (f"{_NS}{t}" for t in ("row", "c", 
 def read_annex_fast(path: Path) -> ImportResult | None:
     """An annex that has a 封面 and a 数据 sheet, read by exporters.read_xlsx's reader over `_ZipWorkbook`;
     None for any other workbook (the caller reads it with read_xlsx). SourceError as read_xlsx gives."""
-    from exporters.read_xlsx import _Reader, _why
+    from exporters.read_xlsx import read_workbook
     from exporters.xlsx import COVER_SHEET, DATA_SHEET, TEXT_SHEET
 
     path = check_office_file(path, ".xlsx")
@@ -297,11 +297,11 @@ def read_annex_fast(path: Path) -> ImportResult | None:
                 raise SourceError(f"{path.name}：这是一份汇总表（有“{BODIES_SHEET}”表），不是单位的报告，未计入汇总")
             if not {COVER_SHEET, DATA_SHEET} <= titles:
                 return None
-            return _Reader(wb, path.name).read()
+            return read_workbook(wb, path.name)
     except SourceError:
         raise
-    except Exception as exc:  # as read_xlsx: a broken part surfaces as anything while reading
-        raise SourceError(f"{path.name}：读取 Excel 文件时出错（{_why(exc)}）") from None
+    except Exception as exc:  # a broken part surfaces as anything while its XML is opened (as in read_xlsx)
+        raise SourceError(f"{path.name}：读取 Excel 文件时出错（{type(exc).__name__}：{str(exc)[:200]}）") from None
 
 
 _BOM = b"\xef\xbb\xbf"
